@@ -1,0 +1,1 @@
+"""Shared pieces that know no area: htmx, security, errors, logging, i18n, audit."""

@@ -1,0 +1,43 @@
+"""The one place that decides whether a request wants a fragment.
+
+Pages and their fragments share one context builder; a URL that can answer with
+either sends ``Vary: HX-Request`` so caches keep them apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from flask import Flask, Response, make_response, render_template, request
+from htmx_flask import Htmx
+
+_htmx = Htmx()
+
+
+def init_app(app: Flask) -> None:
+    """Install htmx-flask's request class (``request.htmx``)."""
+    _htmx.init_app(app)
+
+
+def wants_fragment() -> bool:
+    """True for an htmx request, except a history restore, which needs the page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def prompt() -> str | None:
+    """The answer to ``hx-prompt``, decoded (htmx 2 percent-encodes non-Latin-1)."""
+    raw = request.headers.get("HX-Prompt")
+    return unquote(raw) if raw is not None else None
+
+
+def render(page: str, fragment: str, status: int = 200, **context: Any) -> Response:
+    """Render ``fragment`` for htmx and ``page`` otherwise, with ``Vary: HX-Request``.
+
+    The page template includes the fragment, so both share ``context``.
+    """
+    template = fragment if wants_fragment() else page
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response

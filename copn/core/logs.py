@@ -1,0 +1,88 @@
+"""Logging: configured once, every record carrying the request id and user id."""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+import re
+import uuid
+
+from flask import Flask, g, has_request_context, request
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+class RequestContextFilter(logging.Filter):
+    """Adds ``request_id`` and ``user_id`` to every record ("-" outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = "-"
+        record.user_id = "-"
+        if has_request_context():
+            record.request_id = g.get("request_id", "-")
+            record.user_id = _current_user_id()
+        else:
+            job_id = _current_job_id()
+            if job_id:
+                record.request_id = f"job:{job_id}"
+        return True
+
+
+def _current_user_id() -> str:
+    from flask_login import current_user
+
+    try:
+        if current_user and current_user.is_authenticated:
+            return str(current_user.get_id())
+    except Exception:  # noqa: BLE001 - logging must never fail a request
+        return "?"
+    return "-"
+
+
+def _current_job_id() -> str | None:
+    from rq import get_current_job
+
+    try:
+        job = get_current_job()
+    except Exception:  # noqa: BLE001 - outside a worker there is no job
+        return None
+    return job.id if job else None
+
+
+def configure(app: Flask) -> None:
+    """Configure logging once per process with dictConfig."""
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "filters": {"context": {"()": RequestContextFilter}},
+            "formatters": {
+                "plain": {
+                    "format": "%(asctime)s %(levelname)s %(name)s "
+                    "[req=%(request_id)s user=%(user_id)s] %(message)s"
+                }
+            },
+            "handlers": {
+                "console": {
+                    "class": "logging.StreamHandler",
+                    "formatter": "plain",
+                    "filters": ["context"],
+                }
+            },
+            "root": {"level": app.config["LOG_LEVEL"], "handlers": ["console"]},
+            "loggers": {
+                "copn": {"level": app.config["LOG_LEVEL"]},
+                "alembic": {"level": "WARNING"},
+            },
+        }
+    )
+
+    @app.before_request
+    def assign_request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def echo_request_id(response):  # type: ignore[no-untyped-def]
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response

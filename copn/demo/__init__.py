@@ -1,0 +1,1 @@
+"""Demo data for development: the founding members and one account per role."""

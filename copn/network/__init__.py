@@ -1,0 +1,1 @@
+"""The collaborator network: provinces, member organisations, volunteers."""

@@ -1,0 +1,1 @@
+"""Notifications and mail, delivered through a transactional outbox."""
