@@ -19,9 +19,12 @@ class ConfigError(RuntimeError):
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the COPN application: config, logging, extensions, blueprints, CLI."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "COPN_INSTANCE_PATH", str(ROOT / "instance")
+    )
     app = Flask(
         __name__,
-        instance_path=os.environ.get("COPN_INSTANCE_PATH", str(ROOT / "instance")),
+        instance_path=instance_path,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

@@ -49,8 +49,28 @@ def _current_job_id() -> str | None:
     return job.id if job else None
 
 
+_configured = False
+
+
 def configure(app: Flask) -> None:
-    """Configure logging once per process with dictConfig."""
+    """Configure logging once per process with dictConfig; tag each app's requests."""
+    global _configured
+    if not _configured:
+        _configure_logging(app.config["LOG_LEVEL"])
+        _configured = True
+
+    @app.before_request
+    def assign_request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def echo_request_id(response):  # type: ignore[no-untyped-def]
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+
+def _configure_logging(level: str) -> None:
     logging.config.dictConfig(
         {
             "version": 1,
@@ -69,20 +89,10 @@ def configure(app: Flask) -> None:
                     "filters": ["context"],
                 }
             },
-            "root": {"level": app.config["LOG_LEVEL"], "handlers": ["console"]},
+            "root": {"level": level, "handlers": ["console"]},
             "loggers": {
-                "copn": {"level": app.config["LOG_LEVEL"]},
+                "copn": {"level": level},
                 "alembic": {"level": "WARNING"},
             },
         }
     )
-
-    @app.before_request
-    def assign_request_id() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-
-    @app.after_request
-    def echo_request_id(response):  # type: ignore[no-untyped-def]
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        return response

@@ -62,12 +62,12 @@ class _AppContextMixin:
 
     app: Flask
 
-    def perform_job(self, job: Any, queue: Any) -> bool:  # type: ignore[override]
+    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
         from copn.extensions import db
 
         with self.app.app_context():
             try:
-                return super().perform_job(job, queue)  # type: ignore[misc]
+                return super().perform_job(*args, **kwargs)  # type: ignore[misc]
             finally:
                 db.session.remove()
 
