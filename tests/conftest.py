@@ -255,6 +255,7 @@ def run_jobs(app: Flask) -> Callable[[], int]:
         for _ in range(50):
             worker = make_worker(app, forking=False)
             worker.work(burst=True, with_scheduler=True)
+            worker.refresh()  # RQ 3 keeps the job counters in Redis
             done += worker.successful_job_count + worker.failed_job_count
             queues = [get_queue(name) for name in app.config["RQ_QUEUES"]]
             waiting = sum(q.count for q in queues)

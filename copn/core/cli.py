@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -33,7 +34,10 @@ def worker(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
     # The parent must hold no database connection that a forked child could share.
     db.session.remove()
     db.engine.dispose()
-    rq_worker = make_worker(app, list(queues) or None, forking=not simple)
+    try:
+        rq_worker = make_worker(app, list(queues) or None, forking=not simple)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--queue'") from exc
     rq_worker.work(burst=burst, with_scheduler=True)
 
 
@@ -43,25 +47,40 @@ def translations_cli() -> None:
 
 
 def _pybabel(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", *args],
+        check=True,
+        capture_output=True,
+    )
 
 
-@translations_cli.command("update")
-def update() -> None:
-    """Extract messages and merge them into the catalogues."""
-    pot = ROOT / "copn" / "translations" / "messages.pot"
+def extract_messages(pot: Path) -> None:
+    """Extract every translatable string of code and templates into ``pot``.
+
+    Babel skips folders starting with "_" by default; the templates' ``_partials``
+    folders must be read too, so only hidden folders and node_modules are skipped.
+    """
     _pybabel(
         "extract",
         "-F",
         str(ROOT / "babel.cfg"),
         "-k",
         "_l",
+        "--ignore-dirs",
+        ".* node_modules",
         "--no-location",
         "--sort-output",
         "-o",
         str(pot),
         str(ROOT),
     )
+
+
+@translations_cli.command("update")
+def update() -> None:
+    """Extract messages and merge them into the catalogues."""
+    pot = ROOT / "copn" / "translations" / "messages.pot"
+    extract_messages(pot)
     _pybabel("update", "-i", str(pot), "-d", str(pot.parent), "--no-fuzzy-matching")
 
 

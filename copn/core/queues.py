@@ -32,6 +32,7 @@ def redis_connection(app: Flask | None = None) -> Redis:
 
 
 def get_queue(name: str = "default", app: Flask | None = None) -> Queue:
+    """The configured queue ``name``; raises ``ValueError`` for any other name."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     if name not in app.config["RQ_QUEUES"]:
         raise ValueError(f"unknown queue {name!r}")
@@ -83,13 +84,15 @@ class AppSimpleWorker(_AppContextMixin, SimpleWorker):
 def make_worker(
     app: Flask, queues: list[str] | None = None, forking: bool = True
 ) -> Worker:
-    """A worker over ``queues`` (all by default) with the app preloaded."""
+    """A worker over ``queues`` (all by default) with the app preloaded.
+
+    Raises ``ValueError`` for a queue name that is not configured.
+    """
     names = queues or app.config["RQ_QUEUES"]
     cls = AppWorker if forking else AppSimpleWorker
-    connection = redis_connection(app)
     worker = cls(
-        [Queue(n, connection=connection, serializer=JSONSerializer) for n in names],
-        connection=connection,
+        [get_queue(name, app) for name in names],
+        connection=redis_connection(app),
         serializer=JSONSerializer,
     )
     worker.app = app

@@ -21,9 +21,11 @@ def deliver_emails(ids: list[int]) -> int:
     """Send the pending messages among ``ids`` over one connection; return how many.
 
     Each row is claimed (pending -> sending) before anything is sent, so a retried or
-    duplicated job finds nothing left to send. A transient failure (server down,
-    4xx answer) puts the unsent rows back to pending with a growing delay, for the
-    relay to hand out again; a permanent refusal marks that row failed.
+    duplicated job finds nothing left to send. When the server cannot be reached or
+    drops the session, the unsent rows go back to pending with a growing delay, for
+    the relay to hand out again; a 4xx answer about one message does that to that
+    message only, and a permanent refusal or a template that cannot render marks
+    that row failed. Commits after each message.
     """
     messages = _claim(ids)
     if not messages:
@@ -51,9 +53,13 @@ def deliver_emails(ids: list[int]) -> int:
                 if connection is None:
                     connection = mail.open_connection()
                 connection.send(email)
-            except mail.TransientMailError as exc:
+            except mail.ServerUnavailableError as exc:
                 _reschedule(messages[position:], str(exc))
                 break
+            except mail.TransientMailError as exc:
+                # Only this message was deferred; the session goes on with the rest.
+                _reschedule([message], str(exc))
+                continue
             except mail.PermanentMailError as exc:
                 _finish(message, FAILED, str(exc))
                 logger.warning("Outbox message %r refused: %s", message.id, exc)

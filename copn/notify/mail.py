@@ -7,7 +7,6 @@ and defines the blocks ``subject``, ``text`` and ``body``.
 from __future__ import annotations
 
 import smtplib
-import socket
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -17,14 +16,13 @@ from typing import Any, Protocol
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-# Errors after which trying again later may succeed.
-TRANSIENT_ERRORS = (
-    OSError,  # includes ConnectionRefusedError, socket.timeout
-    smtplib.SMTPServerDisconnected,
-    smtplib.SMTPConnectError,
-    smtplib.SMTPHeloError,
-    socket.timeout,
-)
+# Errors of the connection itself, after which trying again later may succeed.
+# NOTE: smtplib.SMTPException is an OSError, so this catches every SMTP error: the
+# more specific ones must be handled before it.
+TRANSIENT_ERRORS = (OSError,)
+
+# An answer that closes the session: the server is busy or shutting down.
+SERVICE_UNAVAILABLE = 421
 
 
 class PermanentMailError(Exception):
@@ -32,7 +30,11 @@ class PermanentMailError(Exception):
 
 
 class TransientMailError(Exception):
-    """The message could not be sent now; trying later may work."""
+    """This message could not be sent now (a 4xx answer); trying later may work."""
+
+
+class ServerUnavailableError(TransientMailError):
+    """The server cannot be reached or dropped the session: nothing more can be sent."""
 
 
 def render_email(
@@ -73,9 +75,11 @@ def build_message(
     email["Date"] = format_datetime(datetime.now(UTC))
     email["Message-ID"] = f"<outbox-{message_id}.{created_at:%Y%m%d%H%M%S}@{domain}>"
     email["Auto-Submitted"] = "auto-generated"
-    email["Content-Language"] = locale
     email.set_content(text)
     email.add_alternative(html, subtype="html")
+    # After the parts: making the message multipart moves Content-* headers into
+    # its first part.
+    email["Content-Language"] = locale
     return email
 
 
@@ -102,26 +106,39 @@ class SMTPConnection:
             if config["MAIL_USERNAME"]:
                 self._smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         except smtplib.SMTPAuthenticationError as exc:
-            raise TransientMailError(
+            raise ServerUnavailableError(
                 f"authentication failed ({exc.smtp_code})"
             ) from exc
         except TRANSIENT_ERRORS as exc:
-            raise TransientMailError(type(exc).__name__) from exc
+            raise ServerUnavailableError(type(exc).__name__) from exc
 
     def send(self, email: EmailMessage) -> None:
+        """Send one message.
+
+        Raises ``TransientMailError`` or ``PermanentMailError`` for an answer about
+        this message (the session stays usable for the next one), and
+        ``ServerUnavailableError`` when the session is lost.
+        """
         try:
             refused = self._smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
+            if SERVICE_UNAVAILABLE in codes:
+                raise ServerUnavailableError(f"recipient deferred {codes}") from exc
             if all(400 <= code < 500 for code in codes):
                 raise TransientMailError(f"recipient deferred {codes}") from exc
             raise PermanentMailError(f"recipient refused {codes}") from exc
         except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == SERVICE_UNAVAILABLE:
+                raise ServerUnavailableError(f"deferred ({exc.smtp_code})") from exc
             if 400 <= exc.smtp_code < 500:
                 raise TransientMailError(f"deferred ({exc.smtp_code})") from exc
             raise PermanentMailError(f"refused ({exc.smtp_code})") from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            # An address needs SMTPUTF8 and the server lacks it: retrying won't help.
+            raise PermanentMailError("server lacks SMTPUTF8") from exc
         except TRANSIENT_ERRORS as exc:
-            raise TransientMailError(type(exc).__name__) from exc
+            raise ServerUnavailableError(type(exc).__name__) from exc
         if refused:
             raise PermanentMailError("recipient refused")
 

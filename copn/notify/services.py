@@ -22,7 +22,7 @@ from sqlalchemy import event, or_, select, update
 from copn.core.clock import utcnow
 from copn.core.queues import get_queue
 from copn.extensions import db
-from copn.notify.models import PENDING, SENDING, OutboxMessage
+from copn.notify.models import FAILED, PENDING, SENDING, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,13 @@ def queue_email(
 @event.listens_for(Session, "after_commit")
 def _hand_off_after_commit(session: Session) -> None:
     ids = session.info.pop(_NEW_IDS, None)
-    if ids and has_app_context():
+    if not ids or not has_app_context():
+        return
+    try:
         hand_off(ids)
+    except Exception:
+        # The action is committed: raising here would report it as failed.
+        logger.exception("Hand-off of %d outbox message(s) failed", len(ids))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -106,15 +111,27 @@ def relay_once(limit: int = 5000) -> int:
     """Hand out pending messages that are due and not recently enqueued.
 
     Also returns claims older than ``OUTBOX_CLAIM_TIMEOUT`` to pending (a worker died
-    mid-batch). Commits. Returns how many messages were handed to RQ.
+    mid-batch), or marks them failed after ``OUTBOX_MAX_ATTEMPTS``, so a message that
+    kills its worker is not tried for ever. Commits. Returns how many messages were
+    handed to RQ.
     """
     config = current_app.config
     now = utcnow()
 
     stale = now - timedelta(seconds=config["OUTBOX_CLAIM_TIMEOUT"])
+    is_stale = (OutboxMessage.status == SENDING, OutboxMessage.claimed_at < stale)
+    given_up = db.session.execute(
+        update(OutboxMessage)
+        .where(*is_stale, OutboxMessage.attempts >= config["OUTBOX_MAX_ATTEMPTS"])
+        .values(
+            status=FAILED, claim_token=None, claimed_at=None, last_error="claim expired"
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    if given_up:
+        logger.warning("%d outbox message(s) failed: claim expired", given_up)
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == SENDING, OutboxMessage.claimed_at < stale)
+        .where(*is_stale)
         .values(status=PENDING, claim_token=None, claimed_at=None)
     )
 
