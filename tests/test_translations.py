@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 from babel.messages.pofile import read_po
 
 from copn import ROOT
+from copn.core.cli import extract_messages
 
 VI_PO = ROOT / "copn" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
@@ -20,24 +19,7 @@ UNTRANSLATABLE = {"COPN", "·", "Email"}
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory: pytest.TempPathFactory):
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "babel.messages.frontend",
-            "extract",
-            "-F",
-            str(ROOT / "babel.cfg"),
-            "-k",
-            "_l",
-            "-o",
-            str(pot),
-            str(ROOT),
-        ],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-    )
+    extract_messages(pot)
     with pot.open("rb") as handle:
         return read_po(handle)
 
