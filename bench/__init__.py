@@ -1,0 +1,1 @@
+"""Benchmarks of COPN pages against a bare Flask baseline: ``python -m bench``."""
