@@ -45,7 +45,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_object(default_config)
     app.config.from_pyfile("config.py", silent=True)
-    app.config.update(default_config.from_environment())
+    try:
+        app.config.update(default_config.from_environment())
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if test_config:
         app.config.update(test_config)
 

@@ -65,6 +65,10 @@ WTF_CSRF_TIME_LIMIT = None
 # Rate limits (Flask-Limiter) are kept in Redis.
 RATELIMIT_STORAGE_URI = ""
 RATELIMIT_HEADERS_ENABLED = True
+# While Redis is down, count in this process's memory instead of failing requests.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+# Sign-in attempts per address (Flask-Limiter notation).
+SIGN_IN_RATE_LIMIT = "10 per minute"
 
 # Number of reverse proxies in front of the app whose X-Forwarded-* are trusted.
 TRUSTED_PROXIES = 0
@@ -84,7 +88,7 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Read ``COPN_*`` variables, converting them to the type of their default.
 
     Values of keys that have a list, dict, bool or int default are parsed; a value that
-    cannot be parsed raises ``ValueError`` naming the variable.
+    cannot be parsed raises ``ValueError`` naming the variable and what it expects.
     """
     environ = os.environ if environ is None else environ
     defaults = {k: v for k, v in globals().items() if k.isupper()}
@@ -110,11 +114,30 @@ def _convert(raw: str, default: Any) -> Any:
             return True
         if lowered in {"0", "false", "no", "off", ""}:
             return False
-        raise ValueError(f"expected a boolean, got {raw!r}")
+        raise ValueError(f"expected a boolean (true or false), got {raw!r}")
     if isinstance(default, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {raw!r}") from None
     if isinstance(default, list | dict):
-        if raw.strip().startswith(("[", "{")):
-            return json.loads(raw)
-        return [part.strip() for part in raw.split(",") if part.strip()]
+        return _convert_collection(raw, type(default))
     return raw
+
+
+def _convert_collection(raw: str, kind: type) -> Any:
+    """A JSON list or object, or for a list also comma-separated values."""
+    text = raw.strip()
+    wanted = "a JSON object" if kind is dict else "a JSON list or values split by ','"
+    if text.startswith(("[", "{")):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError(f"expected {wanted}, got {raw!r}") from None
+    elif kind is list:
+        value = [part.strip() for part in text.split(",") if part.strip()]
+    else:
+        value = None
+    if not isinstance(value, kind):
+        raise ValueError(f"expected {wanted}, got {raw!r}")
+    return value

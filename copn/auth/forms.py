@@ -6,9 +6,15 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 
+def strip(value: str | None) -> str | None:
+    """Drop the spaces that phone keyboards add after an autocompleted word."""
+    return value.strip() if value else value
+
+
 class SignInForm(FlaskForm):
     email = EmailField(
         _l("Email"),
+        filters=[strip],
         validators=[
             DataRequired(message=_l("Please enter your email address.")),
             Email(message=_l("Please enter a valid email address.")),

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -12,7 +20,7 @@ from copn.auth import services
 from copn.auth.forms import SignInForm
 from copn.auth.models import User
 from copn.core.urls import safe_next_url
-from copn.extensions import db, login_manager
+from copn.extensions import db, limiter, login_manager
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +43,12 @@ def unauthorized() -> Response:
     return redirect(url_for("auth.sign_in", next=request.full_path))
 
 
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
 def sign_in() -> Response | str:
     """The sign-in form; on success, the page the user was going to."""
     if current_user.is_authenticated:
@@ -60,8 +73,10 @@ def sign_in() -> Response | str:
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
-    """Sign out and return to the home page."""
+    """Sign out, on every device, and return to the home page."""
     if current_user.is_authenticated:
+        services.end_sessions(current_user)
+        db.session.commit()
         logger.info("User %r signed out", current_user.id)
     logout_user()
     flash(_("You have signed out."), "info")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+import uuid
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -77,3 +78,13 @@ def create_user(
     db.session.flush()
     logger.info("User %r created with roles %s", user.id, ",".join(sorted(roles)))
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user``, on every device; flushes, does not commit.
+
+    The session cookie is signed, not stored: a copy of it stays valid until the
+    identity it carries (``fs_uniquifier``) changes.
+    """
+    user.fs_uniquifier = uuid.uuid4().hex
+    db.session.flush()

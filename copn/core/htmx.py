@@ -27,9 +27,17 @@ def wants_fragment() -> bool:
 
 
 def prompt() -> str | None:
-    """The answer to ``hx-prompt``, decoded (htmx 2 percent-encodes non-Latin-1)."""
+    """The answer to ``hx-prompt``, decoded if htmx had to percent-encode it.
+
+    htmx 2 sends a value that is not Latin-1 percent-encoded and says so in
+    ``HX-Prompt-URI-AutoEncoded``; any other value is taken as typed, "%" included.
+    """
     raw = request.headers.get("HX-Prompt")
-    return unquote(raw) if raw is not None else None
+    if raw is None:
+        return None
+    if request.headers.get("HX-Prompt-URI-AutoEncoded", "").lower() == "true":
+        return unquote(raw)
+    return raw
 
 
 def render(page: str, fragment: str, status: int = 200, **context: Any) -> Response:

@@ -6,36 +6,46 @@ import logging
 import logging.config
 import re
 import uuid
+from contextvars import ContextVar
+from typing import Any
 
 from flask import Flask, g, has_request_context, request
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
-class RequestContextFilter(logging.Filter):
-    """Adds ``request_id`` and ``user_id`` to every record ("-" outside a request)."""
+def add_context(record: logging.LogRecord) -> None:
+    """Set ``request_id`` and ``user_id`` on ``record`` ("-" outside a request)."""
+    record.request_id = "-"
+    record.user_id = "-"
+    if has_request_context():
+        record.request_id = g.get("request_id", "-")
+        record.user_id = _current_user_id()
+    else:
+        job_id = _current_job_id()
+        if job_id:
+            record.request_id = f"job:{job_id}"
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = "-"
-        record.user_id = "-"
-        if has_request_context():
-            record.request_id = g.get("request_id", "-")
-            record.user_id = _current_user_id()
-        else:
-            job_id = _current_job_id()
-            if job_id:
-                record.request_id = f"job:{job_id}"
-        return True
+
+# True while a record's user id is looked up: loading the user may itself log, and
+# that record must not start loading the user again.
+_loading_user: ContextVar[bool] = ContextVar("copn_loading_user", default=False)
 
 
 def _current_user_id() -> str:
     from flask_login import current_user
 
+    if _loading_user.get():
+        return "?"
+    token = _loading_user.set(True)
     try:
         if current_user and current_user.is_authenticated:
-            return str(current_user.get_id())
+            # The database id, never get_id(): that is the session identity.
+            return str(current_user.id)
     except Exception:  # noqa: BLE001 - logging must never fail a request
         return "?"
+    finally:
+        _loading_user.reset(token)
     return "-"
 
 
@@ -57,6 +67,7 @@ def configure(app: Flask) -> None:
     global _configured
     if not _configured:
         _configure_logging(app.config["LOG_LEVEL"])
+        _install_record_factory()
         _configured = True
 
     @app.before_request
@@ -70,12 +81,27 @@ def configure(app: Flask) -> None:
         return response
 
 
+def _install_record_factory() -> None:
+    """Put the ids on each record as it is made.
+
+    Not in one handler's filter: every handler (a file, an error tracker, a test's)
+    then sees them, not only the console.
+    """
+    base = logging.getLogRecordFactory()
+
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        add_context(record)
+        return record
+
+    logging.setLogRecordFactory(make_record)
+
+
 def _configure_logging(level: str) -> None:
     logging.config.dictConfig(
         {
             "version": 1,
             "disable_existing_loggers": False,
-            "filters": {"context": {"()": RequestContextFilter}},
             "formatters": {
                 "plain": {
                     "format": "%(asctime)s %(levelname)s %(name)s "
@@ -86,7 +112,6 @@ def _configure_logging(level: str) -> None:
                 "console": {
                     "class": "logging.StreamHandler",
                     "formatter": "plain",
-                    "filters": ["context"],
                 }
             },
             "root": {"level": level, "handlers": ["console"]},

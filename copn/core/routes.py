@@ -7,6 +7,8 @@ import logging
 from flask import (
     Blueprint,
     Response,
+    abort,
+    current_app,
     jsonify,
     redirect,
     render_template,
@@ -35,8 +37,6 @@ def home() -> str:
 @bp.post("/language")
 def set_language() -> Response:
     """Switch the language; remembered for this session and on the account."""
-    from flask import abort, current_app
-
     locale = request.form.get("locale", "")
     if locale not in current_app.config["LANGUAGES"]:
         abort(400)

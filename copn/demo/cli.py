@@ -103,8 +103,10 @@ def load() -> None:
     db.session.commit()
 
     sheet = Path(current_app.instance_path) / "demo-accounts.txt"
-    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Readable by its owner only from the start: it holds passwords.
+    sheet.touch(mode=0o600)
     sheet.chmod(0o600)
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
     click.echo(
         f"{len(organisations)} member organisations, {len(lines)} demo accounts:"
     )

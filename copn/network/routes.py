@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
+from flask_babel import get_locale
 
 from copn.core import htmx
 from copn.network import services
@@ -23,7 +24,7 @@ def organisations() -> Response:
             form=form,
             organisations=[],
         )
-    found = services.search_organisations(form.q.data or "")
+    found = services.search_organisations(form.q.data or "", str(get_locale()))
     return htmx.render(
         "network/organisations.html",
         "network/_partials/_organisations.html",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from copn.core.text import fold
 from copn.extensions import db
@@ -13,12 +13,20 @@ from copn.network.models import Organisation
 SEARCH_LIMIT = 50
 
 
-def search_organisations(query: str = "") -> Sequence[Organisation]:
-    """Current members whose name contains ``query``, diacritics ignored."""
+def search_organisations(query: str = "", locale: str = "vi") -> Sequence[Organisation]:
+    """Current members whose name contains ``query``, diacritics ignored.
+
+    They come in the alphabetical order of the names shown in ``locale``.
+    """
+    if locale == "vi":
+        order = Organisation.search_name
+    else:
+        name_en = func.nullif(Organisation.name_en, "")
+        order = func.lower(func.coalesce(name_en, Organisation.name_vi))
     statement = (
         select(Organisation)
         .where(Organisation.withdrawn_on.is_(None))
-        .order_by(Organisation.search_name)
+        .order_by(order, Organisation.id)
         .limit(SEARCH_LIMIT)
     )
     folded = fold(query)
