@@ -43,9 +43,12 @@ def prompt() -> str | None:
 def render(page: str, fragment: str, status: int = 200, **context: Any) -> Response:
     """Render ``fragment`` for htmx and ``page`` otherwise, with ``Vary: HX-Request``.
 
-    The page template includes the fragment, so both share ``context``.
+    The page template includes the fragment, so both share ``context``; the
+    fragment can tell whether it stands alone from ``fragment_only``.
     """
-    template = fragment if wants_fragment() else page
-    response = make_response(render_template(template, **context), status)
+    alone = wants_fragment()
+    template = fragment if alone else page
+    body = render_template(template, fragment_only=alone, **context)
+    response = make_response(body, status)
     response.vary.add("HX-Request")
     return response

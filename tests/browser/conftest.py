@@ -116,10 +116,6 @@ class BrowserPage:
         for message in self.console:
             if message.type != "error":
                 continue
-            # NOTE: Chromium asks for /favicon.ico on its own and COPN has none yet;
-            # that 404 says nothing about the page under test.
-            if message.location.get("url", "").endswith("/favicon.ico"):
-                continue
             if expected and any(text in message.text for text in expected):
                 continue
             errors.append(message.text)

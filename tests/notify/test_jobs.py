@@ -30,8 +30,8 @@ VI = {
     "This is a test message from COPN. If you can read it, mail from COPN reaches "
     "you.": "Đây là thư thử nghiệm của COPN. Nếu bạn đọc được thư này, thư từ COPN "
     "đã đến được với bạn.",
-    "Child Online Protection Network (COPN)": "Mạng lưới bảo vệ trẻ em trên môi "
-    "trường mạng (COPN)",
+    "Child Online Protection Network (COPN)": "Mạng lưới ứng cứu, bảo vệ trẻ em "
+    "trên môi trường mạng (COPN)",
 }
 
 
