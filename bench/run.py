@@ -183,6 +183,7 @@ def _environment(folder: Path) -> dict[str, str]:
         COPN_INSTANCE_PATH=str(folder),
         COPN_ENV="production",
         COPN_SECRET_KEY=secrets.token_hex(32),
+        COPN_SECURITY_TOTP_SECRETS=json.dumps({"1": secrets.token_hex(32)}),
         COPN_MAIL_BACKEND="file",
         FLASK_APP="wsgi.py",
     )
