@@ -79,8 +79,17 @@ def _load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 def _init_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from copn.core import database, errors, htmx, i18n, navigation, security  # noqa: F401
-    from copn.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from copn.auth import security as accounts
+    from copn.core import (  # noqa: F401 - database registers the SQLite settings
+        access,
+        database,
+        errors,
+        headers,
+        htmx,
+        i18n,
+        navigation,
+    )
+    from copn.extensions import babel, csrf, db, limiter, migrate
 
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
@@ -98,12 +107,13 @@ def _init_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
 
     i18n.init_app(app)
     navigation.init_app(app)
     htmx.init_app(app)
-    security.init_app(app)
+    accounts.init_app(app)
+    access.init_app(app)
+    headers.init_app(app)
     errors.init_app(app)
 
 
@@ -126,10 +136,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from copn.auth.cli import auth_cli
     from copn.core.cli import jobs_cli, translations_cli
     from copn.demo.cli import demo_cli
     from copn.notify.cli import notify_cli
 
+    app.cli.add_command(auth_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(demo_cli)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from typing import Any
 
 # development, production or testing
@@ -56,7 +57,11 @@ SESSION_COOKIE_NAME = "copn_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = True
-PERMANENT_SESSION_LIFETIME = 8 * 3600
+# Sessions are kept in the database (copn.core.sessions): at most this long in all,
+PERMANENT_SESSION_LIFETIME = 12 * 3600
+# and ended after this many seconds without a request (staff roles: the shorter one).
+SESSION_IDLE_TIMEOUT = 4 * 3600
+SESSION_IDLE_TIMEOUT_STAFF = 30 * 60
 
 # CSRF tokens live as long as the session, so a page left open keeps working;
 # an ended session is answered with a clear message (see copn.core.errors).
@@ -67,8 +72,56 @@ RATELIMIT_STORAGE_URI = ""
 RATELIMIT_HEADERS_ENABLED = True
 # While Redis is down, count in this process's memory instead of failing requests.
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-# Sign-in attempts per address (Flask-Limiter notation).
-SIGN_IN_RATE_LIMIT = "10 per minute"
+# Sign-in attempts per account and address together, and per address alone
+# (Flask-Limiter notation).
+SIGN_IN_RATE_LIMIT = "5 per minute;20 per hour"
+SIGN_IN_ADDRESS_RATE_LIMIT = "60 per minute"
+
+# Accounts (Flask-Security). Links in mail expire; a reset link works once.
+SECURITY_URL_PREFIX = "/auth"
+SECURITY_LOGIN_URL = "/sign-in"
+SECURITY_LOGOUT_URL = "/sign-out"
+SECURITY_REGISTER_URL = "/sign-up"
+SECURITY_RESET_URL = "/reset-password"
+SECURITY_CHANGE_URL = "/change-password"
+SECURITY_CONFIRM_URL = "/confirm"
+SECURITY_TWO_FACTOR_SETUP_URL = "/two-factor"
+SECURITY_TWO_FACTOR_TOKEN_VALIDATION_URL = "/two-factor/verify"
+SECURITY_TWO_FACTOR_RESCUE_URL = "/two-factor/rescue"
+SECURITY_TWO_FACTOR_SELECT_URL = "/two-factor/select"
+SECURITY_MULTI_FACTOR_RECOVERY_CODES_URL = "/recovery-codes"
+SECURITY_MULTI_FACTOR_RECOVERY_URL = "/recovery"
+SECURITY_REGISTERABLE = True
+SECURITY_CONFIRMABLE = True
+SECURITY_RECOVERABLE = True
+SECURITY_CHANGEABLE = True
+SECURITY_TRACKABLE = True
+SECURITY_TWO_FACTOR = True
+SECURITY_TWO_FACTOR_ENABLED_METHODS = ["authenticator"]
+SECURITY_TWO_FACTOR_ALWAYS_VALIDATE = True
+SECURITY_TWO_FACTOR_RESCUE_EMAIL = False
+SECURITY_MULTI_FACTOR_RECOVERY_CODES = True
+SECURITY_MULTI_FACTOR_RECOVERY_CODES_N = 8
+SECURITY_TOTP_ISSUER = "COPN"
+# {1: "a long random string"}; required outside development and testing.
+SECURITY_TOTP_SECRETS: dict[str, str] = {}
+SECURITY_PASSWORD_HASH = "argon2"
+SECURITY_PASSWORD_SINGLE_HASH = True
+SECURITY_PASSWORD_LENGTH_MIN = 12
+SECURITY_PASSWORD_NORMALIZE_FORM = "NFC"
+SECURITY_INPUT_NORMALIZE_FORM = "NFC"
+SECURITY_PASSWORD_CONFIRM_REQUIRED = True
+SECURITY_RETURN_GENERIC_RESPONSES = True
+SECURITY_LOGOUT_METHODS = ["POST"]
+SECURITY_CONFIRM_EMAIL_WITHIN = timedelta(days=2)
+SECURITY_RESET_PASSWORD_WITHIN = timedelta(hours=2)
+SECURITY_POST_LOGIN_VIEW = "/"
+SECURITY_POST_LOGOUT_VIEW = "/"
+SECURITY_EMAIL_PLAINTEXT = False
+SECURITY_EMAIL_HTML = False
+SECURITY_FLASH_MESSAGES = True
+SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
+SECURITY_USE_REGISTER_V2 = True
 
 # Number of reverse proxies in front of the app whose X-Forwarded-* are trusted.
 TRUSTED_PROXIES = 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -29,5 +28,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
-login_manager = LoginManager()
+# Flask-Security (which sets up Flask-Login) is created in copn.auth.security: it
+# takes COPN's mail, password and TOTP classes at construction.
 limiter = Limiter(key_func=get_remote_address)

@@ -268,14 +268,36 @@ def run_jobs(app: Flask) -> Callable[[], int]:
     return run
 
 
+def totp_code(app: Flask, user: Any) -> str:
+    """The authenticator app's code for ``user``: the next time step not yet used."""
+    from passlib.totp import TOTP
+
+    db.session.refresh(user)
+    factory = TOTP.using(secrets=app.config["SECURITY_TOTP_SECRETS"])
+    otp = factory.from_source(user.tf_totp_secret)
+    step = max(int(time.time()) // otp.period, (user.tf_totp_last_counter or -1) + 1)
+    return otp.generate(time=step * otp.period).token
+
+
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., Any]:
-    """Create a user with roles (and the test password); returns the User."""
+    """Create a confirmed user with roles and the test password; returns the User.
+
+    Staff roles get two-factor set up (``two_factor=False`` to leave it off), as
+    COPN requires of them.
+    """
+    from copn.auth.models import STAFF_ROLES
+    from copn.auth.security import security
     from copn.auth.services import create_user
 
     counter = iter(range(1, 10_000))
 
-    def make(*roles: str, email: str | None = None, **kwargs: Any) -> Any:
+    def make(
+        *roles: str,
+        email: str | None = None,
+        two_factor: bool | None = None,
+        **kwargs: Any,
+    ) -> Any:
         n = next(counter)
         user = create_user(
             email or f"user{n}@example.org",
@@ -284,6 +306,11 @@ def make_user(app: Flask) -> Callable[..., Any]:
             list(roles),
             **kwargs,
         )
+        if two_factor is None:
+            two_factor = bool(set(roles) & set(STAFF_ROLES))
+        if two_factor:
+            user.tf_primary_method = "authenticator"
+            user.tf_totp_secret = security.totp_factory.generate_totp_secret()
         db.session.commit()
         return user
 
@@ -291,14 +318,20 @@ def make_user(app: Flask) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def sign_in(client: FlaskClient) -> Callable[[Any], FlaskClient]:
-    """Sign ``user`` in on the test client through the sign-in form."""
+def sign_in(app: Flask, client: FlaskClient) -> Callable[..., FlaskClient]:
+    """Sign ``user`` in through the sign-in form (and the two-factor step)."""
 
-    def sign(user: Any) -> FlaskClient:
-        response = client.post(
+    def sign(user: Any, on: FlaskClient | None = None) -> FlaskClient:
+        browser = on or client
+        response = browser.post(
             "/auth/sign-in", data={"email": user.email, "password": TEST_PASSWORD}
         )
         assert response.status_code == 302, response.get_data(as_text=True)
-        return client
+        if user.tf_primary_method:
+            response = browser.post(
+                "/auth/two-factor/verify", data={"code": totp_code(app, user)}
+            )
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return browser
 
     return sign

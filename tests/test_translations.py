@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -93,3 +94,33 @@ def test_templates_show_no_untranslated_text(template):
     """Every word a template shows goes through gettext, so it can be translated."""
     source = (ROOT / "templates" / template).read_text(encoding="utf-8")
     assert _visible_text(source) == []
+
+
+def test_flask_security_messages_have_vietnamese_translations():
+    """Every sign-in, sign-up and two-factor message reads in Vietnamese too."""
+    translations = ROOT / "copn" / "translations"
+    with (translations / "flask_security.pot").open("rb") as handle:
+        template = read_po(handle)
+    po = translations / "vi" / "LC_MESSAGES" / "flask_security.po"
+    with po.open("rb") as handle:
+        catalogue = read_po(handle, locale="vi")
+    missing = [
+        _key(message.id)
+        for message in template
+        if message.id
+        and not (
+            catalogue.get(message.id)
+            and catalogue.get(message.id).string
+            and not catalogue.get(message.id).fuzzy
+        )
+    ]
+    assert missing == []
+
+
+def test_the_flask_security_template_matches_the_installed_version():
+    """After an upgrade of Flask-Security, its new messages are noticed here."""
+    import flask_security
+
+    installed = Path(flask_security.__file__).parent / "translations"
+    ours = ROOT / "copn" / "translations" / "flask_security.pot"
+    assert ours.read_bytes() == (installed / "flask_security.pot").read_bytes()

@@ -1,58 +1,24 @@
-"""Account rules: password hashing and credential checks."""
+"""Account rules that Flask-Security does not cover: creating accounts by command."""
 
 from __future__ import annotations
 
 import logging
 import unicodedata
-import uuid
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from flask import current_app
+from flask_security import hash_password
+from sqlalchemy import select
 
 from copn.auth.models import Role, User
+from copn.core.clock import utcnow
+from copn.core.models import ServerSession
 from copn.extensions import db
 
 logger = logging.getLogger(__name__)
 
-_hasher = PasswordHasher()
-
-
-def normalise_password(password: str) -> str:
-    """Passwords are compared in NFC, whatever the keyboard produced."""
-    return unicodedata.normalize("NFC", password)
-
 
 def normalise_email(email: str) -> str:
     return unicodedata.normalize("NFC", email).strip().lower()
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(normalise_password(password))
-
-
-def authenticate(email: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None.
-
-    A hash made with older parameters is upgraded in place (flushed, not committed).
-    """
-    user = db.session.scalar(
-        select(User).where(func.lower(User.email) == normalise_email(email))
-    )
-    if user is None or not user.password:
-        # Spend the same time as a real check so timing reveals no accounts.
-        _hasher.hash(normalise_password(password))
-        return None
-    try:
-        _hasher.verify(user.password, normalise_password(password))
-    except (VerificationError, InvalidHashError):
-        return None
-    if not user.active:
-        return None
-    if _hasher.check_needs_rehash(user.password):
-        user.password = hash_password(password)
-        db.session.flush()
-    return user
 
 
 def create_user(
@@ -61,8 +27,14 @@ def create_user(
     password: str | None,
     roles: list[str],
     organisation_id: int | None = None,
+    confirmed: bool = True,
 ) -> User:
-    """Create a user with ``roles`` (names); flushes, does not commit."""
+    """Create a user with ``roles`` (names); flushes, does not commit.
+
+    Accounts made by a command or an administrator have a known address, so they
+    count as confirmed unless ``confirmed`` is false. Raises ``ValueError`` for an
+    unknown role.
+    """
     found = db.session.scalars(select(Role).where(Role.name.in_(roles))).all()
     missing = set(roles) - {role.name for role in found}
     if missing:
@@ -70,8 +42,9 @@ def create_user(
     user = User(
         email=normalise_email(email),
         name=name,
-        password=hash_password(password) if password else None,
+        password=_hash(password) if password else None,
         organisation_id=organisation_id,
+        confirmed_at=utcnow() if confirmed else None,
         roles=list(found),
     )
     db.session.add(user)
@@ -80,11 +53,22 @@ def create_user(
     return user
 
 
-def end_sessions(user: User) -> None:
-    """End every session of ``user``, on every device; flushes, does not commit.
+def _hash(password: str) -> str:
+    """The hash of ``password`` normalised (NFC) as the sign-in form normalises it.
 
-    The session cookie is signed, not stored: a copy of it stays valid until the
-    identity it carries (``fs_uniquifier``) changes.
+    Without this, a password typed decomposed when the account was made could never
+    be matched by the composed form the sign-in compares.
     """
-    user.fs_uniquifier = uuid.uuid4().hex
-    db.session.flush()
+    password_util = current_app.extensions["security"].password_util
+    return hash_password(password_util.normalize(password))
+
+
+def active_sessions(user_id: int) -> list[ServerSession]:
+    """The sessions of ``user_id`` that have not ended, most recent first."""
+    return list(
+        db.session.scalars(
+            select(ServerSession)
+            .where(ServerSession.user_id == user_id)
+            .order_by(ServerSession.last_seen_at.desc())
+        )
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 
 from copn.core.models import AuditEvent
 from copn.extensions import db
@@ -27,6 +27,7 @@ def record(
         object_id=object_id,
         actor_id=actor_id,
         request_id=g.get("request_id") if has_request_context() else None,
+        ip=request.remote_addr if has_request_context() else None,
         data=data,
     )
     db.session.add(event)

@@ -81,10 +81,19 @@ def update() -> None:
     """Extract messages and merge them into the catalogues."""
     pot = ROOT / "copn" / "translations" / "messages.pot"
     extract_messages(pot)
-    _pybabel("update", "-i", str(pot), "-d", str(pot.parent), "--no-fuzzy-matching")
+    _pybabel(
+        "update",
+        "-i",
+        str(pot),
+        "-d",
+        str(pot.parent),
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
 
 
 @translations_cli.command("compile")
 def compile_catalogues() -> None:
-    """Compile the catalogues (.po to .mo)."""
-    _pybabel("compile", "-d", str(ROOT / "copn" / "translations"), "--statistics")
+    """Compile the catalogues (.po to .mo): COPN's and Flask-Security's."""
+    for domain in ("messages", "flask_security"):
+        _pybabel("compile", "-D", domain, "-d", str(ROOT / "copn" / "translations"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, make_response, render_template
+from flask import Flask, Response, g, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -25,6 +25,10 @@ MESSAGES = {
             "The request could not be understood. "
             "Please check what you entered and try again."
         ),
+    ),
+    401: (
+        _l("Please sign in"),
+        _l("Please sign in to continue."),
     ),
     403: (
         _l("Not allowed"),
@@ -81,7 +85,29 @@ def render_error(code: int, message: str | None = None) -> Response:
     return response
 
 
+def mark_invalid() -> str:
+    """Called by form templates when they show errors: the answer becomes a 422.
+
+    Forms of Flask-Security re-render with status 200; this makes every submitted
+    form that comes back with errors answer 422, which htmx is configured to swap.
+    """
+    g.form_invalid = True
+    return ""
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["mark_invalid"] = mark_invalid
+
+    @app.after_request
+    def invalid_form_is_unprocessable(response: Response) -> Response:
+        if (
+            g.get("form_invalid")
+            and response.status_code == 200
+            and request.method in {"POST", "PUT", "PATCH", "DELETE"}
+        ):
+            response.status_code = 422
+        return response
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
         logger.warning("CSRF check failed: %s", error.description)

@@ -7,7 +7,7 @@ run English-language browsers and expect COPN in Vietnamese.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -18,6 +18,9 @@ def select_locale() -> str:
     from flask_login import current_user
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Commands and jobs: mail passes its recipient's locale explicitly.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     user_locale = getattr(current_user, "locale", None)
     if user_locale in languages:
         return user_locale

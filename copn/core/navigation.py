@@ -31,7 +31,7 @@ def visible_items() -> list[NavItem]:
         if item.roles is None:
             items.append(item)
         elif current_user.is_authenticated and (
-            not item.roles or current_user.has_role(*item.roles)
+            not item.roles or current_user.has_any_role(*item.roles)
         ):
             items.append(item)
     return items

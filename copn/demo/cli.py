@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_security import hash_password
 from sqlalchemy import select
 
 from copn.auth.models import User
-from copn.auth.services import create_user, hash_password
+from copn.auth.services import create_user
 from copn.extensions import db
 from copn.network.models import NetworkRole, Organisation, OrganisationType
 from copn.network.services import add_organisation

@@ -87,6 +87,17 @@ def live_server(make_app: Callable[..., Flask]) -> Iterator[LiveServer]:
     thread.join(10)
 
 
+@pytest.fixture
+def app(live_server: LiveServer) -> Iterator[Flask]:
+    """The live server's application, with an app context pushed.
+
+    Fixtures built on ``app`` (``run_jobs``, ``make_user``) then work on the very app
+    the browser talks to. Commit what the server must see.
+    """
+    with live_server.app.app_context():
+        yield live_server.app
+
+
 @dataclass
 class LiveServer:
     app: Flask

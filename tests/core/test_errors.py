@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from copn.core.access import POLICY, PUBLIC
+
 HTMX = {"HX-Request": "true"}
 
 TITLES = {
@@ -23,8 +25,9 @@ def _boom():
 
 
 @pytest.fixture
-def error_client(make_app):
+def error_client(make_app, monkeypatch):
     """A client of an app where every error can be provoked."""
+    monkeypatch.setitem(POLICY, "boom", PUBLIC)
     app = make_app(
         MAX_CONTENT_LENGTH=1024,
         PROPAGATE_EXCEPTIONS=False,

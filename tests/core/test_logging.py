@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from copn.core.access import POLICY, PUBLIC
 from tests.conftest import TEST_PASSWORD
 
 CONTEXT = "[req=%(request_id)s user=%(user_id)s] %(message)s"
@@ -42,8 +43,9 @@ def _log_something() -> str:
 
 
 @pytest.fixture
-def logging_client(app):
+def logging_client(app, monkeypatch):
     """A client of an app with a page that writes one log line."""
+    monkeypatch.setitem(POLICY, "log_something", PUBLIC)
     app.add_url_rule("/log-something", "log_something", _log_something)
     return app.test_client()
 

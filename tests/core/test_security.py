@@ -40,7 +40,8 @@ def test_pages_carry_the_security_headers(client, path):
 @pytest.mark.parametrize("env", ["testing", "production"])
 def test_https_is_enforced_outside_development(make_app, env):
     """Browsers are told to use HTTPS only, for two years, on every subdomain."""
-    response = make_app(ENV=env).test_client().get("/")
+    app = make_app(ENV=env, SECURITY_TOTP_SECRETS={"1": "s" * 40})
+    response = app.test_client().get("/")
 
     assert response.headers["Strict-Transport-Security"] == (
         "max-age=63072000; includeSubDomains"
