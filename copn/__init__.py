@@ -126,12 +126,14 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from copn.admin.routes import bp as admin_bp
     from copn.auth.routes import bp as auth_bp
     from copn.core.routes import bp as core_bp
     from copn.network.routes import bp as network_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(network_bp)
 
 

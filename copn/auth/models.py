@@ -149,3 +149,45 @@ class Consent(db.Model):
             if self.withdrawn_at
             else None,
         }
+
+
+# Granting these roles takes a second administrator's confirmation.
+CONFIRMED_ROLES = ("coordinator", "admin")
+
+ROLE_CHANGE_PENDING = "pending"
+ROLE_CHANGE_APPLIED = "applied"
+ROLE_CHANGE_CANCELLED = "cancelled"
+
+
+class RoleChange(db.Model):
+    """A grant or revocation of a role: the history, and grants awaiting confirmation.
+
+    A grant of coordinator or admin stays pending until an administrator other than
+    the one who asked confirms it; other changes are applied at once.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    role_id: Mapped[int] = mapped_column(ForeignKey("role.id", ondelete="CASCADE"))
+    # "grant" or "revoke"
+    action: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default=ROLE_CHANGE_PENDING)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None]
+
+    role: Mapped[Role] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    requested_by: Mapped[User | None] = relationship(
+        foreign_keys=[requested_by_id], lazy="joined"
+    )
+
+    def __repr__(self) -> str:
+        return f"<RoleChange {self.id} {self.action} {self.status}>"

@@ -49,8 +49,11 @@ POLICY: dict[str, Rule] = {
     "core.healthz": PUBLIC,
     "core.set_language": PUBLIC,
     "network.organisations": PUBLIC,
+    # A person's own account.
     "auth.account": SIGNED_IN,
     "auth.end_other_sessions": SIGNED_IN,
+    # Administration.
+
     # Flask-Security's views. The sign-in steps (password, then two-factor setup or
     # code, recovery) are public: Flask-Security checks the state of the sign-in
     # in progress itself.
