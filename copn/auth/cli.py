@@ -54,3 +54,14 @@ def create_user_command(
     audit.record("auth.user_created", "user", user.id, roles=sorted(roles), via="cli")
     db.session.commit()
     click.echo(f"Account {user.id} created for {address} with {', '.join(roles)}.")
+
+
+@auth_cli.command("purge-sessions")
+@with_appcontext
+def purge_sessions() -> None:
+    """Delete the sessions that have ended (run it hourly, e.g. from a timer)."""
+    from copn.core.sessions import purge_expired
+
+    count = purge_expired()
+    db.session.commit()
+    click.echo(f"{count} ended session(s) removed.")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, Response, request
@@ -192,3 +192,30 @@ def current_sid_hash() -> str | None:
 
 def init_app(app: Flask) -> None:
     app.session_interface = DatabaseSessionInterface()
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete sessions past their lifetime or idle limit; flushes, returns the count.
+
+    Sessions end on their own when next presented; this removes the rows of those
+    never presented again (run by ``flask auth purge-sessions``).
+    """
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(
+            ServerSession.id, ServerSession.last_seen_at, ServerSession.idle_seconds
+        ).where(ServerSession.last_seen_at < now - timedelta(minutes=1))
+    ).all()
+    ended = [
+        row.id
+        for row in rows
+        if row.last_seen_at + timedelta(seconds=row.idle_seconds) < now
+    ]
+    expired = select(ServerSession.id).where(ServerSession.expires_at < now)
+    ended.extend(db.session.scalars(expired))
+    if not ended:
+        return 0
+    result = db.session.execute(
+        delete(ServerSession).where(ServerSession.id.in_(set(ended)))
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
