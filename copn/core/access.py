@@ -48,6 +48,7 @@ POLICY: dict[str, Rule] = {
     "core.home": PUBLIC,
     "core.healthz": PUBLIC,
     "core.set_language": PUBLIC,
+    "core.privacy": PUBLIC,
     "network.organisations": PUBLIC,
     # A person's own account.
     "auth.account": SIGNED_IN,

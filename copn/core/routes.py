@@ -34,6 +34,14 @@ def home() -> str:
     return render_template("core/home.html")
 
 
+@bp.get("/privacy")
+def privacy() -> str:
+    """The privacy notice that people accept when they create an account."""
+    from copn.auth.security import PRIVACY_NOTICE_VERSION
+
+    return render_template("core/privacy.html", version=PRIVACY_NOTICE_VERSION)
+
+
 @bp.post("/language")
 def set_language() -> Response:
     """Switch the language; remembered for this session and on the account."""

@@ -100,3 +100,19 @@ def test_times_are_shown_in_vietnam_time(app):
         shown = format_datetime(stored, "yyyy-MM-dd HH:mm")
 
     assert shown == "2026-12-04 03:30"
+
+
+def test_the_privacy_notice_reads_in_both_languages(make_app):
+    """The notice people accept is there to read, in Vietnamese and in English."""
+    from copn.auth.security import PRIVACY_NOTICE_VERSION
+
+    client = make_app().test_client()  # no shared app context: each request its own
+
+    vietnamese = client.get("/privacy").get_data(as_text=True)
+    client.post("/language", data={"locale": "en"})
+    english = client.get("/privacy").get_data(as_text=True)
+
+    assert "Thông báo về bảo vệ dữ liệu cá nhân" in vietnamese
+    assert "Privacy notice" in english
+    assert PRIVACY_NOTICE_VERSION in vietnamese and PRIVACY_NOTICE_VERSION in english
+    assert "91/2025/QH15" in vietnamese
