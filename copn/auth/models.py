@@ -12,11 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from flask_security import RoleMixin, UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, event
 from sqlalchemy.ext.mutable import MutableList
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from copn.core.clock import utcnow
+from copn.core.text import fold
 from copn.extensions import db
 
 # The access roles of DESIGN.md, in the order navigation shows them.
@@ -62,6 +63,9 @@ class User(UserMixin, db.Model):
         String(64), unique=True, default=lambda: uuid.uuid4().hex
     )
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Name and address folded to lower-case ASCII, for searching without accents;
+    # kept current by the listeners below.
+    search_name: Mapped[str] = mapped_column(String(500), index=True, default="")
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="SET NULL"), index=True
     )
@@ -119,6 +123,13 @@ class User(UserMixin, db.Model):
 
 # Longer passwords are refused before hashing (passlib stops at 4096 bytes).
 PASSWORD_MAX_LENGTH = 1024
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _refresh_search_name(mapper: Any, connection: Any, user: User) -> None:
+    user.search_name = fold(f"{user.name or ''} {user.email or ''}")[:500]
+
 
 # Roles that must sign in with two-factor authentication (DESIGN.md, accounts issue).
 STAFF_ROLES = ("trainer", "expert", "member_staff", "coordinator", "admin")

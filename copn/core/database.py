@@ -23,3 +23,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+# Ids are 32-bit integers in the database: a larger one in a URL or form is nobody's
+# (and PostgreSQL would refuse to compare with it).
+MAX_ID = 2**31 - 1

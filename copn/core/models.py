@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from copn.core.clock import utcnow
@@ -14,6 +14,9 @@ from copn.extensions import db
 
 class AuditEvent(db.Model):
     """Something a person did that others may need to account for later."""
+
+    # The audit page and a person's activity filter by the object acted on.
+    __table_args__ = (Index(None, "object_type", "object_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -6,9 +6,8 @@ Create Date: 2026-12-03 18:31:42.087903
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "80aae286f9d3"
