@@ -53,8 +53,25 @@ POLICY: dict[str, Rule] = {
     # A person's own account.
     "auth.account": SIGNED_IN,
     "auth.end_other_sessions": SIGNED_IN,
+    "auth.update_account": SIGNED_IN,
+    "auth.activity": SIGNED_IN,
+    "auth.data_json": SIGNED_IN,
+    "auth.data_csv": SIGNED_IN,
     # Administration.
-
+    "admin.users": roles("admin"),
+    "admin.new_user": roles("admin"),
+    "admin.create_user": roles("admin"),
+    "admin.user": roles("admin"),
+    "admin.suspend_user": roles("admin"),
+    "admin.reactivate_user": roles("admin"),
+    "admin.grant_role": roles("admin"),
+    "admin.revoke_role": roles("admin"),
+    "admin.reset_two_factor": roles("admin"),
+    "admin.role_changes": roles("admin"),
+    "admin.confirm_role_change": roles("admin"),
+    "admin.cancel_role_change": roles("admin"),
+    "admin.audit": roles("admin"),
+    "admin.audit_csv": roles("admin"),
     # Flask-Security's views. The sign-in steps (password, then two-factor setup or
     # code, recovery) are public: Flask-Security checks the state of the sign-in
     # in progress itself.

@@ -21,6 +21,8 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem("core.home", _l("Home")),
     NavItem("network.organisations", _l("Member organisations")),
+    NavItem("auth.account", _l("Your account"), roles=()),
+    NavItem("admin.users", _l("Administration"), roles=("admin",)),
 ]
 
 

@@ -12,7 +12,13 @@ from copn.auth.models import ROLE_NAMES
 from copn.core.access import POLICY, PUBLIC
 
 # Values for URL parameters: the walk checks access decisions, not the objects.
-PARAMETERS = {"token": "not-a-token", "filename": "css/copn.css", "path": "x"}
+PARAMETERS = {
+    "token": "not-a-token",
+    "filename": "css/copn.css",
+    "path": "x",
+    "user_id": 1,
+    "change_id": 1,
+}
 # Routes whose use changes who is signed in; walked last. Flask-Security's sign-in
 # steps may also end a sign-in they find no trace of, so public routes come after
 # the ones that need a signed-in user.
