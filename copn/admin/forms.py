@@ -7,7 +7,6 @@ reason.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from typing import Any
 
@@ -35,19 +34,13 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from copn.admin.services import STATUS_LABELS, STATUSES
+from copn.auth.forms import TOO_LONG, composed, full_name_field, plain_text
 from copn.auth.models import ROLE_NAMES
 from copn.auth.services import ROLE_LABELS
 from copn.core.database import MAX_ID
 from copn.core.i18n import LANGUAGE_NAMES
-from copn.core.text import nfc
 
-TOO_LONG = _l("Please use at most %(max)d characters.")
 NOT_A_ROLE = _l("Please choose one of the roles listed.")
-
-
-def clean(value: str | None) -> str | None:
-    """Composed (NFC), without surrounding spaces."""
-    return nfc(value).strip() if value else value
 
 
 def role_choices() -> list[tuple[str, Any]]:
@@ -95,7 +88,7 @@ class UserSearchForm(FlaskForm):
 
     q = SearchField(
         _l("Name or email"),
-        filters=[clean],
+        filters=[composed],
         validators=[Optional(), Length(max=100, message=TOO_LONG)],
     )
     role = SelectField(
@@ -117,16 +110,6 @@ class UserSearchForm(FlaskForm):
     before = IdField()
 
 
-def _plain_text(form: Any, field: Field) -> None:
-    """Refuse control and invisible characters (and full-width letters)."""
-    text = field.data or ""
-    hidden = any(unicodedata.category(c)[0] == "C" for c in text)
-    if hidden or unicodedata.normalize("NFKC", text) != text:
-        raise ValidationError(
-            _l("Please type this again: it contains invisible or unusual characters.")
-        )
-
-
 def _valid_email(form: Any, field: Field) -> None:
     """The address as sign-up checks it: valid, plain ASCII, in lower case."""
     mail_util = current_app.extensions["security"].mail_util
@@ -136,19 +119,25 @@ def _valid_email(form: Any, field: Field) -> None:
         raise ValidationError(_l("Please enter a valid email address.")) from None
 
 
-class NewUserForm(FlaskForm):
-    name = StringField(
-        _l("Full name"),
-        filters=[clean],
-        validators=[
-            DataRequired(message=_l("Please enter the person's full name.")),
-            Length(max=200, message=TOO_LONG),
-            _plain_text,
-        ],
-    )
+class OrganisationChoice:
+    """The member organisation chosen on a form (choices are set by the route)."""
+
+    organisation_id: SelectField
+
+    def validate_organisation_id(self, field: Field) -> None:
+        if field.data and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError(_l("Please choose a current member organisation."))
+
+    @property
+    def organisation(self) -> int | None:
+        return int(self.organisation_id.data) if self.organisation_id.data else None
+
+
+class NewUserForm(OrganisationChoice, FlaskForm):
+    name = full_name_field(required=_l("Please enter the person's full name."))
     email = EmailField(
         _l("Email"),
-        filters=[clean],
+        filters=[composed],
         validators=[
             DataRequired(message=_l("Please enter an email address.")),
             Length(max=254, message=TOO_LONG),
@@ -187,16 +176,8 @@ class NewUserForm(FlaskForm):
         if not set(field.data) <= set(ROLE_NAMES):
             raise ValidationError(NOT_A_ROLE)
 
-    def validate_organisation_id(self, field: Field) -> None:
-        if field.data and field.data not in {value for value, _ in field.choices}:
-            raise ValidationError(_l("Please choose a current member organisation."))
 
-    @property
-    def organisation(self) -> int | None:
-        return int(self.organisation_id.data) if self.organisation_id.data else None
-
-
-class RoleForm(FlaskForm):
+class RoleForm(OrganisationChoice, FlaskForm):
     """Grant or revoke one role; a grant may set the person's organisation."""
 
     role = SelectField(
@@ -212,19 +193,11 @@ class RoleForm(FlaskForm):
         _l("Member organisation"), choices=[], validate_choice=False
     )
 
-    def validate_organisation_id(self, field: Field) -> None:
-        if field.data and field.data not in {value for value, _ in field.choices}:
-            raise ValidationError(_l("Please choose a current member organisation."))
-
-    @property
-    def organisation(self) -> int | None:
-        return int(self.organisation_id.data) if self.organisation_id.data else None
-
 
 class TwoFactorResetForm(FlaskForm):
     note = TextAreaField(
         _l("How you checked who they are"),
-        filters=[clean],
+        filters=[composed],
         validators=[
             DataRequired(
                 message=_l("Please say how you checked that the request is theirs.")
@@ -234,7 +207,7 @@ class TwoFactorResetForm(FlaskForm):
                 max=500,
                 message=_l("Please write between %(min)d and %(max)d characters."),
             ),
-            _plain_text,
+            plain_text(),
         ],
     )
 
@@ -249,17 +222,17 @@ class AuditFilterForm(FlaskForm):
 
     action = StringField(
         _l("Action"),
-        filters=[clean],
+        filters=[composed],
         validators=[Optional(), Length(max=80, message=TOO_LONG)],
     )
     actor = StringField(
         _l("Done by (account id or email)"),
-        filters=[clean],
+        filters=[composed],
         validators=[Optional(), Length(max=254, message=TOO_LONG)],
     )
     object_type = StringField(
         _l("Object type"),
-        filters=[clean],
+        filters=[composed],
         validators=[Optional(), Length(max=40, message=TOO_LONG)],
     )
     object_id = IdField(_l("Object id"))

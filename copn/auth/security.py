@@ -19,7 +19,6 @@ import logging
 import math
 import re
 import time
-import unicodedata
 from typing import Any
 
 from flask import (
@@ -49,11 +48,12 @@ from flask_security import (
 )
 from flask_security.utils import get_message, validate_redirect_url
 from limits import parse_many
-from wtforms import BooleanField, Field, StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import BooleanField, Field
+from wtforms.validators import DataRequired
 from zxcvbn import zxcvbn
 
 from copn import ROOT
+from copn.auth.forms import full_name_field
 from copn.auth.models import PASSWORD_MAX_LENGTH, Consent, Role, User
 from copn.core import audit, sessions
 from copn.core.clock import utcnow
@@ -213,48 +213,10 @@ class ReplayProtectedTotp(Totp):
         db.session.flush()
 
 
-def _has_hidden_characters(text: str) -> bool:
-    """Control or invisible characters, or a combining accent on another accent.
-
-    In NFC every Vietnamese letter is one character, so a name needs at most one
-    combining accent after a letter; more are "stacked" accents.
-    """
-    after_mark = True  # an accent cannot start the text either
-    for char in text:
-        category = unicodedata.category(char)
-        if category[0] == "C" or category in ("Zl", "Zp"):
-            return True
-        is_mark = category in ("Mn", "Me")
-        if is_mark and after_mark:
-            return True
-        after_mark = is_mark
-    return False
-
-
-def _plain_name(form: Any, field: Field) -> None:
-    """Refuse invisible characters, stacked accents and full-width letters in a name."""
-    name = field.data or ""
-    if _has_hidden_characters(name) or unicodedata.normalize("NFKC", name) != name:
-        raise ValidationError(
-            _l(
-                "Please type your name again: it contains invisible or unusual "
-                "characters."
-            )
-        )
-
-
 class CopnRegisterForm(RegisterFormV2):
     """Sign-up: Flask-Security's fields, a name, and consent to the privacy notice."""
 
-    name = StringField(
-        _l("Full name"),
-        filters=[lambda value: nfc(value).strip() if value else value],
-        validators=[
-            DataRequired(message=_l("Please enter your full name.")),
-            Length(max=200, message=_l("Please use at most %(max)d characters.")),
-            _plain_name,
-        ],
-    )
+    name = full_name_field()
     privacy_consent = BooleanField(
         _l("I have read and accept the privacy notice."),
         validators=[
