@@ -10,6 +10,7 @@ request (``SESSION_IDLE_TIMEOUT_STAFF`` for staff roles) or
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import secrets
@@ -67,6 +68,11 @@ class DatabaseSessionInterface(SessionInterface):
             return DatabaseSession()
         session = DatabaseSession(dict(row.data), sid)
         session.row = row  # type: ignore[attr-defined]
+        # What was stored, as plain values: the row's attributes expire when the
+        # view commits, and reading them again would cost a query.
+        # A deep copy: flash() appends to the stored list in place.
+        stored = (copy.deepcopy(row.data), row.last_seen_at)
+        session.stored = stored  # type: ignore[attr-defined]
         return session
 
     def save_session(  # type: ignore[override]
@@ -78,6 +84,14 @@ class DatabaseSessionInterface(SessionInterface):
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
         row: ServerSession | None = getattr(session, "row", None)
+        now = utcnow()
+        if row is not None and session and not session.regenerate:
+            # "modified" is not enough: Flask-Login re-sets a key to the same value
+            # on every request. Unchanged data is written once a minute at most.
+            stored_data, last_seen = session.stored  # type: ignore[attr-defined]
+            recent = (now - last_seen).total_seconds() < TOUCH_INTERVAL
+            if recent and dict(session) == stored_data:
+                return
         # NOTE: whatever the view left uncommitted is discarded here, as the request's
         # teardown would do; committing the session row must not commit it too.
         db.session.rollback()
@@ -93,7 +107,6 @@ class DatabaseSessionInterface(SessionInterface):
                 response.vary.add("Cookie")
                 return
 
-        now = utcnow()
         if row is None:
             session.sid = secrets.token_urlsafe(32)
             row = ServerSession(
@@ -103,10 +116,6 @@ class DatabaseSessionInterface(SessionInterface):
                 idle_seconds=0,
             )
             db.session.add(row)
-        elif not session.modified and (now - row.last_seen_at).total_seconds() < (
-            TOUCH_INTERVAL
-        ):
-            return
 
         user = _signed_in_user()
         row.user_id = user.id if user is not None else None
@@ -114,13 +123,14 @@ class DatabaseSessionInterface(SessionInterface):
         row.data = dict(session)
         row.last_seen_at = now
         _describe(row)
+        expires = row.expires_at
         db.session.commit()
 
         response.vary.add("Cookie")
         response.set_cookie(
             name,
             session.sid,  # type: ignore[arg-type]
-            expires=row.expires_at,
+            expires=expires,
             httponly=self.get_cookie_httponly(app),
             domain=domain,
             path=path,

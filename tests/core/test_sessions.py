@@ -50,3 +50,29 @@ def test_purge_with_nothing_to_remove_changes_nothing(app, runner):
 
     assert "0 ended session(s) removed." in result.output
     assert db.session.scalar(select(func.count(ServerSession.id))) == 1
+
+
+def test_an_unchanged_session_is_not_written_on_every_request(make_app):
+    """Reading pages does not rewrite the visitor's session row each time."""
+    from sqlalchemy import event
+
+    site = make_app()
+    client = site.test_client()
+    for _ in range(2):  # the session settles: token, then Flask-Login's mark
+        client.get("/network/organisations")
+    writes = []
+    with site.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *args):
+        if statement.startswith("UPDATE server_session"):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for _ in range(3):
+            client.get("/network/organisations")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert writes == []
