@@ -350,3 +350,18 @@ def sign_in(app: Flask, client: FlaskClient) -> Callable[..., FlaskClient]:
         return browser
 
     return sign
+
+
+@pytest.fixture
+def site(app: Flask, make_app: Callable[..., Flask]) -> Flask:
+    """A second app on the test database, without a pushed context.
+
+    ``app`` stays pushed so the test can read the database through ``db.session``.
+    """
+    return make_app()
+
+
+@pytest.fixture
+def new_browser(site: Flask) -> Callable[[], FlaskClient]:
+    """Open a new browser on ``site``: its own cookies, its own session."""
+    return site.test_client

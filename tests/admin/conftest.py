@@ -8,34 +8,19 @@ once.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
-from email.message import Message
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from copn.auth.models import User
 from copn.auth.services import create_user
-from copn.core.models import AuditEvent
 from copn.extensions import db
+from tests.helpers import audit_events, fresh, mail_text, page_text  # noqa: F401
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def site(app: Flask, make_app: Callable[..., Flask]) -> Flask:
-    """A second app on the test database, without a pushed context."""
-    return make_app()
-
-
-@pytest.fixture
-def new_browser(site: Flask) -> Callable[[], FlaskClient]:
-    """Open a new browser on ``site``, with its own cookies and session."""
-    return site.test_client
 
 
 @pytest.fixture
@@ -77,31 +62,3 @@ def add_people(app: Flask) -> Callable[..., list[User]]:
         return people
 
     return add
-
-
-def text_of(response: Any) -> str:
-    """The body with HTML entities decoded."""
-    return html.unescape(response.get_data(as_text=True))
-
-
-def audit_events(action: str | None = None) -> list[AuditEvent]:
-    """The committed audit trail, oldest first, optionally of one ``action``."""
-    db.session.expire_all()
-    query = select(AuditEvent).order_by(AuditEvent.id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    return list(db.session.scalars(query))
-
-
-def fresh(user: User) -> User:
-    """``user`` as committed now."""
-    db.session.expire_all()
-    return db.session.get(User, user.id)
-
-
-def mail_text(message: Message) -> str:
-    """The plain-text part of a received message."""
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            return part.get_payload(decode=True).decode(part.get_content_charset())
-    raise AssertionError("no text/plain part")

@@ -15,7 +15,7 @@ from copn.core import audit
 from copn.core.models import AuditEvent
 from copn.extensions import db
 from copn.notify.models import OutboxMessage
-from tests.admin.conftest import HTMX, audit_events, fresh, mail_text, text_of
+from tests.admin.conftest import HTMX, audit_events, fresh, mail_text, page_text
 from tests.conftest import TEST_PASSWORD
 from tests.network.test_services import add_organisation  # noqa: F401 - a fixture
 
@@ -92,7 +92,7 @@ def test_the_list_shows_roles_two_factor_and_last_sign_in(as_admin, admin, make_
     """Each account shows its roles, whether two-factor is on, and its last sign-in."""
     make_user("volunteer", "expert", name="Lê Văn Nam", two_factor=False)
 
-    body = text_of(as_admin.get("/admin/users"))
+    body = page_text(as_admin.get("/admin/users"))
 
     row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*Lê Văn Nam.*?</tr>", body, re.S).group()
     assert "Volunteer, Expert" in row
@@ -163,7 +163,7 @@ def test_bad_filters_answer_422_with_a_reason(as_admin, args, message, headers):
     response = as_admin.get("/admin/users", query_string=args, headers=headers)
 
     assert response.status_code == 422
-    assert message in text_of(response)
+    assert message in page_text(response)
 
 
 def test_pages_follow_before_without_offset(as_admin, admin, add_people, site):
@@ -249,7 +249,7 @@ def test_the_new_account_form_lists_organisations(
     """The form offers current member organisations and the roles."""
     add_organisation("Cục Trẻ em", "Department of Children")
 
-    body = text_of(as_admin.get("/admin/users/new"))
+    body = page_text(as_admin.get("/admin/users/new"))
 
     assert "Department of Children" in body
     assert 'value="member_staff"' in body
@@ -308,7 +308,7 @@ def test_a_known_address_is_refused_and_nothing_is_created(as_admin, make_user):
         "/admin/users", data=_new_account(email="Mai.Nguyen@example.org")
     )
 
-    body = text_of(response)
+    body = page_text(response)
     assert response.status_code == 422
     assert "An account with this email address exists already." in body
     assert 'value="Nguyễn Thị Mai"' in body
@@ -338,7 +338,7 @@ def test_bad_input_is_refused_keeping_what_was_typed(as_admin, overrides, messag
 
     response = as_admin.post("/admin/users", data=_new_account(**overrides))
 
-    body = text_of(response)
+    body = page_text(response)
     assert response.status_code == 422
     assert message in body
     if "email" not in overrides:
@@ -396,7 +396,7 @@ def test_an_admin_cannot_suspend_themselves(as_admin, admin):
     response = as_admin.post(f"/admin/users/{admin.id}/suspend")
 
     assert response.status_code == 409
-    assert "You cannot suspend your own account." in text_of(response)
+    assert "You cannot suspend your own account." in page_text(response)
     assert fresh(admin).active is True
     assert as_admin.get("/admin/users").status_code == 200
 
@@ -419,15 +419,15 @@ def test_granting_admin_needs_a_different_admin(
     assert requested.status_code == 303
     assert change.status == "pending"
     assert "admin" not in fresh(person).role_names
-    listing = text_of(as_admin.get("/admin/users"))
+    listing = page_text(as_admin.get("/admin/users"))
     assert "1 role change waiting for confirmation" in listing
-    page = text_of(as_admin.get("/admin/role-changes"))
+    page = page_text(as_admin.get("/admin/role-changes"))
     assert "You asked for this" in page
     assert f"/admin/role-changes/{change.id}/confirm" not in page
 
     own = as_admin.post(f"/admin/role-changes/{change.id}/confirm")
     assert own.status_code == 409
-    assert "Another administrator must confirm" in text_of(own)
+    assert "Another administrator must confirm" in page_text(own)
     assert "admin" not in fresh(person).role_names
 
     confirmed = second.post(f"/admin/role-changes/{change.id}/confirm")
@@ -449,7 +449,7 @@ def test_a_request_can_be_cancelled(as_admin, make_user):
     db.session.expire_all()
     assert db.session.get(RoleChange, change.id).status == "cancelled"
     assert "coordinator" not in fresh(person).role_names
-    assert "Nothing is waiting for confirmation." in text_of(
+    assert "Nothing is waiting for confirmation." in page_text(
         as_admin.get("/admin/role-changes")
     )
 
@@ -487,7 +487,7 @@ def test_granting_member_staff_sets_the_organisation(
     )
 
     assert refused.status_code == 422
-    assert "Member organisation staff need an organisation." in text_of(refused)
+    assert "Member organisation staff need an organisation." in page_text(refused)
     assert granted.status_code == 303
     person = fresh(person)
     assert "member_staff" in person.role_names
@@ -501,7 +501,7 @@ def test_the_last_admin_cannot_revoke_their_own_admin_role(as_admin, admin):
     )
 
     assert response.status_code == 409
-    assert "The last active administrator" in text_of(response)
+    assert "The last active administrator" in page_text(response)
     assert "admin" in fresh(admin).role_names
 
 
@@ -516,7 +516,7 @@ def test_unknown_role_names_are_refused(as_admin, make_user, action, role):
     )
 
     assert response.status_code == 422
-    assert "Please choose one of the roles listed." in text_of(response)
+    assert "Please choose one of the roles listed." in page_text(response)
     assert fresh(person).role_names == {"volunteer"}
 
 
@@ -529,7 +529,7 @@ def test_a_held_role_cannot_be_granted_again(as_admin, make_user):
     )
 
     assert response.status_code == 409
-    assert "already holds this role" in text_of(response)
+    assert "already holds this role" in page_text(response)
 
 
 # --- One account: two-factor -----------------------------------------------------
@@ -542,7 +542,7 @@ def test_two_factor_reset_needs_a_note(as_admin, make_user):
     response = as_admin.post(f"/admin/users/{person.id}/two-factor/reset")
 
     assert response.status_code == 422
-    assert "Please say how you checked" in text_of(response)
+    assert "Please say how you checked" in page_text(response)
     assert fresh(person).tf_primary_method == "authenticator"
 
 
@@ -673,8 +673,8 @@ def test_bad_audit_filters_answer_422(as_admin, args, message):
     export = as_admin.get("/admin/audit.csv", query_string=args)
 
     assert (page.status_code, fragment.status_code) == (422, 422)
-    assert message in text_of(page)
-    assert message in text_of(fragment)
+    assert message in page_text(page)
+    assert message in page_text(fragment)
     assert export.status_code == 400
 
 

@@ -8,40 +8,19 @@ database, whose requests each get their own context as in production.
 
 from __future__ import annotations
 
-import html
 import re
 import time
-from collections.abc import Callable
 from email.message import Message
-from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select
 
-from copn.core.models import AuditEvent
-from copn.extensions import db
+from tests.helpers import audit_events, fresh, mail_text, page_text  # noqa: F401
 
 PASSWORD = "con mèo nhỏ ăn cá ba lần mỗi ngày"
 SIGN_IN_LINK = '<a href="/auth/sign-in">Đăng nhập</a>'
 SIGN_OUT_BUTTON = '<button type="submit" class="link-button">Đăng xuất</button>'
-
-
-@pytest.fixture
-def site(app: Flask, make_app: Callable[..., Flask]) -> Flask:
-    """A second app on the test database, without a pushed context.
-
-    ``app`` stays pushed so the test can read the database through ``db.session``.
-    """
-    return make_app()
-
-
-@pytest.fixture
-def new_browser(site: Flask) -> Callable[[], FlaskClient]:
-    """Open a new browser on ``site``: its own cookies, its own session."""
-    return site.test_client
 
 
 def signed_in(browser: FlaskClient) -> bool:
@@ -49,19 +28,6 @@ def signed_in(browser: FlaskClient) -> bool:
     body = browser.get("/").get_data(as_text=True)
     assert (SIGN_OUT_BUTTON in body) != (SIGN_IN_LINK in body)
     return SIGN_OUT_BUTTON in body
-
-
-def page_text(response: Any) -> str:
-    """The response body with HTML entities decoded (apostrophes, quotes)."""
-    return html.unescape(response.get_data(as_text=True))
-
-
-def mail_text(message: Message) -> str:
-    """The plain-text part of a received message."""
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            return part.get_payload(decode=True).decode(part.get_content_charset())
-    raise AssertionError("no text/plain part")
 
 
 def mailed_path(message: Message, prefix: str) -> str:
@@ -87,15 +53,6 @@ def aged(token: str, serializer: URLSafeTimedSerializer, seconds: int) -> str:
         signer_kwargs=serializer.signer_kwargs,
     )
     return past.dumps(serializer.loads(token))
-
-
-def audit_events(action: str | None = None) -> list[AuditEvent]:
-    """The audit trail as committed, oldest first, optionally of one ``action``."""
-    db.session.expire_all()
-    query = select(AuditEvent).order_by(AuditEvent.id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    return list(db.session.scalars(query))
 
 
 def authenticator_code(app: Flask, secret: str, steps_ahead: int = 0) -> str:

@@ -42,7 +42,7 @@ def subject_of(message: Message) -> str:
     return str(make_header(decode_header(message["Subject"])))
 
 
-def text_of(message: Message) -> str:
+def page_text(message: Message) -> str:
     """The decoded text/plain part of ``message``."""
     for part in message.walk():
         if part.get_content_type() == "text/plain":
@@ -116,7 +116,7 @@ def test_sign_up_confirm_two_factor_and_sign_out_for_good(
     assert run_jobs() >= 1
     [mail] = mailbox.to(EMAIL)
     assert subject_of(mail) == SUBJECT_VI
-    text = text_of(mail)
+    text = page_text(mail)
     assert f"Xin chào {NAME}," in text
     links = re.findall(r"https?://\S+", text)
     assert len(links) == 1
